@@ -1,0 +1,1 @@
+"""vegeta's result formats, report and plot, in Python."""
