@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from bridge.durations import parse_duration
 
@@ -19,7 +19,7 @@ class ConfigError(ValueError):
     """A setting from the environment has a value the bridge cannot use."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class KafkaConfig:
     """Where the broker is and how to speak to it."""
 
@@ -43,7 +43,7 @@ class KafkaConfig:
         return f"KafkaConfig(bootstrap_servers={self.bootstrap_servers!r}, topic={self.topic!r}, group={self.group!r})"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RedisConfig:
     """Where Redis is; the URL may carry a password and ``rediss://`` for TLS."""
 
@@ -51,11 +51,19 @@ class RedisConfig:
     connect_timeout: float = 1.0
     key_prefix: str = "bridge"
 
+    def reply_key(self, correlation_id: str) -> str:
+        """The key under which the worker stores the reply to one request."""
+        return f"{self.key_prefix}:reply:{correlation_id}"
+
+    def reply_channel(self, instance: str) -> str:
+        """The pub/sub channel on which one HTTP process hears about its replies."""
+        return f"{self.key_prefix}:replies:{instance}"
+
     def __repr__(self) -> str:
         return f"RedisConfig(url={redact_url(self.url)!r}, key_prefix={self.key_prefix!r})"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class BridgeConfig:
     """Everything the HTTP side and the consumer need, in one object."""
 
@@ -71,10 +79,6 @@ class BridgeConfig:
     reply_ttl: float = 60.0
     # Requests one HTTP process holds at once; more are turned away with 503 and Retry-After.
     max_in_flight: int = 20000
-
-    def with_changes(self, **changes) -> BridgeConfig:
-        """A copy with some fields replaced."""
-        return replace(self, **changes)
 
 
 def redact_url(url: str) -> str:

@@ -1,0 +1,90 @@
+"""Django's ASGI handler, minus the thread it starts for every request.
+
+Django 5.2's ``ASGIHandler`` wraps each request in ``ThreadSensitiveContext``
+and ends it with ``sync_to_async(response.close)``: a trip through a fresh
+worker thread that costs about 1.2 ms of a 1.3 ms request (see
+``../shared/FACTS.md``).  This project has no synchronous code on the request
+path — no database, no middleware, an async view — so the handler runs
+everything on the event loop.  It also hands each request the process's
+:class:`~bridge.service.InquiryBridge` through the ASGI scope.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.urls import set_script_prefix
+
+from bridge.service import InquiryBridge
+
+
+class BridgeASGIHandler(ASGIHandler):
+    """Serves Django on the event loop; ``scope["bridge"]`` is the shared bridge."""
+
+    def __init__(self, bridge: InquiryBridge) -> None:
+        super().__init__()
+        self.bridge = bridge
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            raise ValueError(f"this application serves HTTP only, not {scope['type']}")
+        scope["bridge"] = self.bridge
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope, receive, send) -> None:
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        set_script_prefix(get_script_prefix(scope))
+        await signals.request_started.asend(sender=self.__class__, scope=scope)
+        request, error_response = self.create_request(scope, body_file)
+        if request is None:
+            body_file.close()
+            await self.send_response(error_response, send)
+            error_response.close()
+            return
+        # As Django does: a client that hangs up cancels its view, so its
+        # waiter is dropped at once instead of at the deadline.
+        this = asyncio.current_task()
+        disconnect = asyncio.create_task(_cancel_on_disconnect(receive, this))
+        try:
+            response = await self.run_get_response(request)
+            try:
+                await self.send_response(response, send)
+            finally:
+                # Safe on the loop: no synchronous request_finished receivers remain (see apps.py).
+                response.close()
+        except asyncio.CancelledError:
+            if not disconnect.done() or this.uncancel() > 0:
+                raise
+        finally:
+            disconnect.cancel()
+            body_file.close()
+
+    async def read_body(self, receive) -> io.BytesIO:
+        """The request body, of which at most ``MAX_BODY`` bytes are kept: no endpoint reads one."""
+        body = io.BytesIO()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise RequestAborted()
+            chunk = message.get("body", b"")
+            if body.tell() + len(chunk) <= MAX_BODY:
+                body.write(chunk)
+            if not message.get("more_body", False):
+                body.seek(0)
+                return body
+
+
+MAX_BODY = 16 * 1024
+
+
+async def _cancel_on_disconnect(receive, task: asyncio.Task) -> None:
+    message = await receive()
+    if message["type"] == "http.disconnect":
+        task.cancel()

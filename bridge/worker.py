@@ -1,0 +1,269 @@
+"""The consumer: read inquiry requests from Kafka, reply through Redis.
+
+``python manage.py runconsumer`` builds a :class:`Worker` and runs it.  The
+Kafka consumer's blocking calls run in one dedicated thread; everything else
+runs on the event loop.  Messages are handled concurrently up to
+``concurrency`` (1 reproduces the seed's ``-async=false``), and an offset is
+stored only when its message and every earlier one of its partition are done
+(at-least-once; a redelivered request merely rewrites the same reply).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
+
+from bridge.config import BridgeConfig, KafkaConfig
+from bridge.messages import MalformedMessage, new_reply, parse_request
+from bridge.offsets import OffsetTracker
+from bridge.reply_writer import ReplyWriter
+from bridge.throttled_log import ThrottledLog
+
+log = logging.getLogger("bridge.worker")
+
+FETCH_BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerOptions:
+    """How the worker behaves, from ``runconsumer``'s options."""
+
+    min_delay: float = 0.0
+    max_delay: float = 0.0
+    concurrency: int = 10_000
+    # How long a stopping worker lets messages in flight finish.
+    grace: float = 10.0
+    stats_interval: float = 10.0
+
+
+@dataclass(slots=True)
+class WorkerStats:
+    """What the worker has done since it started."""
+
+    replied: int = 0
+    malformed: int = 0
+    expired: int = 0
+    started_at: float = field(default_factory=time.monotonic)
+
+
+def consumer_config(kafka: KafkaConfig) -> dict:
+    """librdkafka settings for the worker's consumer: fast on Tansu, correct on Apache Kafka."""
+    return {
+        **kafka.client_config(),
+        "group.id": kafka.group,
+        "client.id": "inquiry-bridge-worker",
+        # Offsets are stored by hand once a message's reply is written, then
+        # committed in the background: a crash redelivers, it never skips.
+        "enable.auto.commit": True,
+        "enable.auto.offset.store": False,
+        "auto.commit.interval.ms": 1000,
+        "auto.offset.reset": "earliest",
+        # Tansu takes tens of seconds to form a group with librdkafka's 45 s
+        # session timeout; these values join in about 3 s and are valid on Kafka.
+        "session.timeout.ms": 6000,
+        "heartbeat.interval.ms": 500,
+        "max.poll.interval.ms": 10000,
+        # Tansu does not end a fetch long-poll when data arrives, so latency is
+        # about half of this wait; on Kafka a short wait only costs idle fetches.
+        "fetch.wait.max.ms": kafka.fetch_wait_ms,
+    }
+
+
+def _fetch(consumer: Consumer) -> list[Message]:
+    """Up to ``FETCH_BATCH`` messages: waits up to 100 ms for the first, then takes only what is ready.
+
+    ``consume(n, timeout)`` alone would wait for all ``n`` or the whole timeout.
+    """
+    first = consumer.poll(0.1)
+    if first is None:
+        return []
+    return [first, *consumer.consume(FETCH_BATCH - 1, 0)]
+
+
+class Worker:
+    """Consumes the request topic and replies to each request through Redis."""
+
+    def __init__(self, config: BridgeConfig, options: WorkerOptions) -> None:
+        self.config = config
+        self.options = options
+        self.stats = WorkerStats()
+        self._tracker = OffsetTracker()
+        self._backlog: deque[Message] = deque()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._paused = False
+        self._complaints = ThrottledLog(log)
+        self._expiries = ThrottledLog(log)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kafka-consumer")
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._consumer: Consumer | None = None
+        self._writer: ReplyWriter | None = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until ``stop`` is set, then finish what is in flight (within the grace period) and commit."""
+        self._loop = asyncio.get_running_loop()
+        self._writer = ReplyWriter(self.config.redis, self.config.reply_ttl)
+        writer_task = asyncio.create_task(self._writer.run(), name="reply-writer")
+        self._consumer = Consumer(consumer_config(self.config.kafka), logger=logging.getLogger("bridge.kafka"))
+        self._consumer.subscribe([self.config.kafka.topic], on_assign=self._on_assign, on_revoke=self._on_revoke)
+        stats_task = asyncio.create_task(self._report_stats(), name="worker-stats")
+        log.info(
+            "consuming %s as group %s (%s, delay %.3f-%.3fs)",
+            self.config.kafka.topic,
+            self.config.kafka.group,
+            "sync" if self.options.concurrency == 1 else f"async, up to {self.options.concurrency} at once",
+            self.options.min_delay,
+            self.options.max_delay,
+        )
+        try:
+            while not stop.is_set():
+                messages = await self._kafka(_fetch, self._consumer)
+                for message in messages:
+                    self._accept(message)
+                self._dispatch()
+                self._apply_backpressure()
+            await self._drain()
+        finally:
+            stats_task.cancel()
+            writer_task.cancel()
+            await asyncio.gather(stats_task, writer_task, return_exceptions=True)
+            await self._kafka(self._consumer.close)
+            self._thread.shutdown(wait=True)
+            log.info(
+                "stopped: replied %d, skipped %d malformed and %d expired",
+                self.stats.replied,
+                self.stats.malformed,
+                self.stats.expired,
+            )
+
+    async def _kafka(self, call, *args):
+        """Run a blocking consumer call on the consumer's own thread."""
+        return await self._loop.run_in_executor(self._thread, call, *args)
+
+    def _accept(self, message: Message) -> None:
+        error = message.error()
+        if error is not None:
+            self._complaints.warning("Kafka consumer error: %s", error.str())
+            return
+        self._tracker.start(message.partition(), message.offset())
+        self._backlog.append(message)
+
+    def _dispatch(self) -> None:
+        while self._backlog and len(self._tasks) < self.options.concurrency:
+            task = asyncio.create_task(self._handle(self._backlog.popleft()))
+            self._tasks.add(task)
+            task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._dispatch()
+
+    def _apply_backpressure(self) -> None:
+        # Keep calling consume() (the group needs it) but stop fetching while
+        # the backlog is long, so memory stays bounded at any load.
+        limit = max(FETCH_BATCH, self.options.concurrency)
+        assignment = self._consumer.assignment()
+        if not self._paused and len(self._backlog) >= limit and assignment:
+            self._consumer.pause(assignment)
+            self._paused = True
+        elif self._paused and len(self._backlog) < limit // 2:
+            self._consumer.resume(assignment)
+            self._paused = False
+
+    async def _handle(self, message: Message) -> None:
+        try:
+            await self._reply(message)
+        finally:
+            self._finish(message)
+
+    async def _reply(self, message: Message) -> None:
+        try:
+            request = parse_request(message.value())
+        except MalformedMessage as exc:
+            self.stats.malformed += 1
+            self._complaints.warning(
+                "skipped a malformed message at %s[%d]@%d: %s",
+                message.topic(),
+                message.partition(),
+                message.offset(),
+                exc,
+            )
+            return
+        delay = self._delay()
+        if delay:
+            await asyncio.sleep(delay)
+        if request.deadline < time.time():
+            # Its client has had its 504 already; replying would only cost time.
+            self.stats.expired += 1
+            self._expiries.warning("skipped a request whose deadline had passed (cid %s)", request.correlation_id)
+            return
+        if await self._writer.write(request, new_reply(request)):
+            self.stats.replied += 1
+        else:
+            self.stats.expired += 1
+
+    def _delay(self) -> float:
+        low, high = self.options.min_delay, self.options.max_delay
+        return low if high <= low else random.uniform(low, high)
+
+    def _finish(self, message: Message) -> None:
+        offset = self._tracker.finish(message.partition(), message.offset())
+        if offset is None:
+            return
+        try:
+            self._consumer.store_offsets(offsets=[TopicPartition(message.topic(), message.partition(), offset)])
+        except KafkaException as exc:
+            # The partition was revoked meanwhile: its new owner reads the message again.
+            log.debug("offset %d of partition %d not stored: %s", offset, message.partition(), exc)
+
+    async def _drain(self) -> None:
+        log.info("stopping: %d messages in flight, %d not started", len(self._tasks), len(self._backlog))
+        self._backlog.clear()
+        if self._tasks:
+            _, late = await asyncio.wait(set(self._tasks), timeout=self.options.grace)
+            for task in late:
+                task.cancel()
+            if late:
+                log.warning(
+                    "%d messages did not finish within %.1fs; they will be redelivered", len(late), self.options.grace
+                )
+                await asyncio.gather(*late, return_exceptions=True)
+
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        # Runs on the consumer thread, inside consume().
+        self._loop.call_soon_threadsafe(self._assigned, [p.partition for p in partitions])
+
+    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self._loop.call_soon_threadsafe(self._revoked, [p.partition for p in partitions])
+
+    def _assigned(self, partitions: list[int]) -> None:
+        self._paused = False
+        log.info("assigned partitions %s of %s", sorted(partitions), self.config.kafka.topic)
+
+    def _revoked(self, partitions: list[int]) -> None:
+        revoked = set(partitions)
+        self._tracker.forget(partitions)
+        self._backlog = deque(m for m in self._backlog if m.partition() not in revoked)
+        log.info("revoked partitions %s", sorted(partitions))
+
+    async def _report_stats(self) -> None:
+        last = 0
+        while True:
+            await asyncio.sleep(self.options.stats_interval)
+            if self.stats.replied != last:
+                rate = (self.stats.replied - last) / self.options.stats_interval
+                last = self.stats.replied
+                log.info(
+                    "replied %d (%.0f/s), in flight %d, malformed %d, expired %d",
+                    self.stats.replied,
+                    rate,
+                    len(self._tasks),
+                    self.stats.malformed,
+                    self.stats.expired,
+                )

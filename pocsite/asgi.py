@@ -1,0 +1,22 @@
+"""ASGI entry point: ``daphne -p 8080 pocsite.asgi:application``.
+
+One :class:`~bridge.service.InquiryBridge` per process serves every request
+of that process; it connects to Kafka and Redis on the first request.
+"""
+
+import os
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pocsite.settings")
+django.setup(set_prefix=False)
+
+from channels.routing import ProtocolTypeRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
+
+from bridge.asgi_handler import BridgeASGIHandler  # noqa: E402
+from bridge.service import InquiryBridge  # noqa: E402
+
+bridge = InquiryBridge(settings.BRIDGE)
+
+application = ProtocolTypeRouter({"http": BridgeASGIHandler(bridge)})
