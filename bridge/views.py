@@ -22,12 +22,16 @@ log = logging.getLogger("bridge.views")
 JSON = "application/json"
 
 
+def json_response(body: bytes, status: int = 200, **headers: str) -> HttpResponse:
+    """``body`` as ``application/json`` with a Content-Length, so clients need not parse chunks."""
+    response = HttpResponse(body, status=status, content_type=JSON, headers=headers)
+    response["Content-Length"] = str(len(body))
+    return response
+
+
 def error(status: int, message: str, **headers: str) -> HttpResponse:
     """A JSON error body ``{"error": message}`` with ``status``."""
-    response = HttpResponse(json.dumps({"error": message}), status=status, content_type=JSON)
-    for name, value in headers.items():
-        response[name] = value
-    return response
+    return json_response(json.dumps({"error": message}).encode(), status, **headers)
 
 
 def bridge_of(request: HttpRequest) -> InquiryBridge:
@@ -55,13 +59,13 @@ async def inquiry(request: HttpRequest, inquiry_id: str) -> HttpResponse:
         return error(504, "no reply from the worker before the deadline")
     except MalformedReply as exc:
         return error(502, f"the worker's reply is unusable: {exc}")
-    return HttpResponse(body, content_type=JSON)
+    return json_response(body)
 
 
 async def health(request: HttpRequest) -> HttpResponse:
     """``GET /health``: this process's view of its connections and load."""
-    bridge = bridge_of(request)
-    return HttpResponse(json.dumps(await bridge.health()), content_type=JSON)
+    state = await bridge_of(request).health()
+    return json_response(json.dumps(state).encode(), 200 if state["redis"] == "up" else 503)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
