@@ -81,10 +81,12 @@ class InquiryBridge:
                 return
             waiter = WAITERS[self.config.wait](self.config.redis, self.ids.instance, self.config.poll_interval)
             self._publisher = Publisher(self.config.kafka, asyncio.get_running_loop())
-            self._waiter = waiter
-            # If Redis is down the waiter keeps reconnecting by itself; until it
-            # is back, requests are refused at once by check_available().
-            await waiter.start()
+            try:
+                await waiter.start()
+            finally:
+                # Even if Redis is down now, the waiter keeps reconnecting by
+                # itself; meanwhile check_available() refuses requests at once.
+                self._waiter = waiter
             log.info(
                 "bridge ready: wait=%s topic=%s instance=%s",
                 self.config.wait,

@@ -31,7 +31,7 @@ log = logging.getLogger("bridge.worker")
 FETCH_BATCH = 500
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class WorkerOptions:
     """How the worker behaves, from ``runconsumer``'s options."""
 
