@@ -28,12 +28,23 @@ class BridgeASGIHandler(ASGIHandler):
     def __init__(self, bridge: InquiryBridge) -> None:
         super().__init__()
         self.bridge = bridge
+        #: Requests being handled now; a graceful stop waits for this to reach zero.
+        self.active = 0
+        #: Set by a graceful stop: requests still arriving on open connections get 503.
+        self.draining = False
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             raise ValueError(f"this application serves HTTP only, not {scope['type']}")
+        if self.draining:
+            await _refuse(send)
+            return
         scope["bridge"] = self.bridge
-        await self.handle(scope, receive, send)
+        self.active += 1
+        try:
+            await self.handle(scope, receive, send)
+        finally:
+            self.active -= 1
 
     async def handle(self, scope, receive, send) -> None:
         try:
@@ -82,6 +93,23 @@ class BridgeASGIHandler(ASGIHandler):
 
 
 MAX_BODY = 16 * 1024
+_SHUTTING_DOWN = b'{"error": "the server is shutting down; retry shortly"}'
+
+
+async def _refuse(send) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(_SHUTTING_DOWN)).encode()),
+                (b"retry-after", b"1"),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": _SHUTTING_DOWN})
 
 
 async def _cancel_on_disconnect(receive, task: asyncio.Task) -> None:

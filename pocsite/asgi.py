@@ -18,5 +18,6 @@ from bridge.asgi_handler import BridgeASGIHandler  # noqa: E402
 from bridge.service import InquiryBridge  # noqa: E402
 
 bridge = InquiryBridge(settings.BRIDGE)
+handler = BridgeASGIHandler(bridge)
 
-application = ProtocolTypeRouter({"http": BridgeASGIHandler(bridge)})
+application = ProtocolTypeRouter({"http": handler})
