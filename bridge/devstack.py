@@ -18,6 +18,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from pathlib import Path
 from types import TracebackType
@@ -27,6 +28,8 @@ from urllib.parse import urlsplit
 import redis
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
+
+from bridge.config import redact_url
 
 DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -118,13 +121,20 @@ def redis_answers(url: str, timeout: float = 1.0) -> bool:
     return True
 
 
-def topic_partitions(bootstrap: str, topic: str, timeout: float = 5.0) -> int | None:
+def _admin(bootstrap: str, client_config: Mapping[str, str] | None) -> AdminClient:
+    return AdminClient({**(client_config or {}), "bootstrap.servers": bootstrap, "log.connection.close": False})
+
+
+def topic_partitions(
+    bootstrap: str, topic: str, timeout: float = 5.0, *, client_config: Mapping[str, str] | None = None
+) -> int | None:
     """The partition count of ``topic``, or ``None`` when the broker does not know it.
 
     Asks for the metadata of every topic: naming one in the request would let a broker
-    with auto-creation (Tansu does) create it as a side effect.
+    with auto-creation (Tansu does) create it as a side effect. ``client_config`` adds
+    librdkafka properties (``security.protocol``, ``sasl.*``, ...).
     """
-    admin = AdminClient({"bootstrap.servers": bootstrap, "log.connection.close": False})
+    admin = _admin(bootstrap, client_config)
     try:
         metadata = admin.list_topics(timeout=timeout)
     except KafkaException as exc:
@@ -135,21 +145,29 @@ def topic_partitions(bootstrap: str, topic: str, timeout: float = 5.0) -> int | 
     return len(found.partitions)
 
 
-def ensure_topic(bootstrap: str, topic: str, partitions: int, timeout: float = 10.0) -> bool:
+def ensure_topic(
+    bootstrap: str,
+    topic: str,
+    partitions: int,
+    timeout: float = 10.0,
+    *,
+    client_config: Mapping[str, str] | None = None,
+) -> bool:
     """Create ``topic`` with ``partitions`` partitions unless it exists; True if this call created it.
 
     An existing topic is left as it is, whatever its partition count. Losing a creation race to
     another client counts as "existed". Returns within about ``timeout`` seconds or raises
     :class:`TopicError`; when it returns True the topic is visible in the broker's metadata.
+    ``client_config`` adds librdkafka properties (``security.protocol``, ``sasl.*``, ...).
     """
     if not topic:
         raise ValueError("topic name is empty")
     if partitions < 1:
         raise ValueError(f"partitions={partitions}: must be at least 1")
     deadline = time.monotonic() + timeout
-    if topic_partitions(bootstrap, topic, timeout) is not None:
+    if topic_partitions(bootstrap, topic, timeout, client_config=client_config) is not None:
         return False
-    admin = AdminClient({"bootstrap.servers": bootstrap, "log.connection.close": False})
+    admin = _admin(bootstrap, client_config)
     remaining = max(deadline - time.monotonic(), 0.1)
     futures = admin.create_topics(
         [NewTopic(topic, num_partitions=partitions, replication_factor=1)],
@@ -167,7 +185,9 @@ def ensure_topic(bootstrap: str, topic: str, partitions: int, timeout: float = 1
         raise TopicError(f"Kafka at {bootstrap} did not create topic {topic!r} within {timeout:g}s") from exc
     # A multi-broker Kafka acknowledges before every broker's metadata shows the topic; clients
     # started right after this call should find it.
-    while topic_partitions(bootstrap, topic, max(deadline - time.monotonic(), 0.1)) is None:
+    while (
+        topic_partitions(bootstrap, topic, max(deadline - time.monotonic(), 0.1), client_config=client_config) is None
+    ):
         if time.monotonic() >= deadline:
             raise TopicError(f"topic {topic!r} was created but is not in Kafka's metadata after {timeout:g}s")
         time.sleep(0.05)
@@ -464,7 +484,7 @@ class Broker(_Server):
 class RedisServer(_Server):
     """A redis-server that keeps nothing on disk: a restarted server is empty."""
 
-    kind = "Redis"
+    kind = "redis-server"
 
     @property
     def url(self) -> str:
@@ -609,8 +629,9 @@ class DevStack:
                 continue
             pid = server.pid
             status = server.stop()
-            how = "stopped" if status is not None and status <= 0 else f"stopped (exit status {status})"
-            lines.append(f"{label} {_netloc(server.host, server.port)}: {how} {server.kind} (pid {pid})")
+            # A signal's negative status is our own stop; a positive one is the child's complaint.
+            note = f", exit status {status}" if status is not None and status > 0 else ""
+            lines.append(f"{label} {_netloc(server.host, server.port)}: stopped {server.kind} (pid {pid}{note})")
         self.broker = None
         self.redis = None
         return lines
@@ -638,17 +659,17 @@ class DevStack:
     # Kafka.
 
     def _kafka_address(self) -> tuple[str, int]:
-        addresses = [a for a in self.bootstrap.split(",") if a.strip()]
-        if len(addresses) != 1:
-            raise DevStackError(
-                f"Kafka {self.bootstrap}: nothing answers, and a broker is only started for one address"
-            )
         try:
-            return split_host_port(addresses[0])
+            return split_host_port(self.bootstrap.strip(", "))
         except ValueError as exc:
             raise DevStackError(f"Kafka bootstrap {self.bootstrap!r} is not HOST:PORT: {exc}") from exc
 
     def _probe_kafka(self) -> bool:
+        if "," in self.bootstrap.strip(", "):
+            # A list of brokers names a cluster that exists somewhere; it is used, never started.
+            if kafka_answers(self.bootstrap, self.probe_timeout):
+                return True
+            raise DevStackError(f"Kafka {self.bootstrap}: no broker answers, and one is only started for one address")
         host, port = self._kafka_address()
         if not port_open(host, port, self.probe_timeout):
             if not is_loopback(host):
@@ -697,10 +718,7 @@ class DevStack:
         return _netloc(*self._redis_address())
 
     def _redacted_url(self) -> str:
-        scheme, sep, rest = self.redis_url.partition("://")
-        if sep and "@" in rest:
-            return f"{scheme}://***@{rest.rpartition('@')[2]}"
-        return self.redis_url
+        return redact_url(self.redis_url)
 
     def _probe_redis(self) -> bool:
         host, port = self._redis_address()
