@@ -1,9 +1,11 @@
 """Publishing requests to Kafka from the event loop without blocking it.
 
-librdkafka batches and sends in its own threads; ``produce()`` only queues.
-Delivery reports arrive through ``poll()``, which one thread per process
-calls, so no request ever waits on a thread of its own.  A request is told
-only about a failed delivery: success needs no hop back to the loop.
+librdkafka batches and sends in its own threads; producing only queues.  Its
+cost is per call, not per message (each call wakes librdkafka's broker
+thread), so requests of one event-loop turn are handed over together with
+``produce_batch``.  Delivery reports are asked for failures only and arrive
+through ``poll()``, which one thread per process calls: no request ever waits
+on a thread of its own, and a successful send costs no hop back to the loop.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from bridge.config import KafkaConfig
 
 log = logging.getLogger("bridge.publisher")
 
-FailureCallback = Callable[[str], None]
+#: Called on the event loop with a message's key (the request's correlation id) and why it was not delivered.
+FailureCallback = Callable[[str, str], None]
 
 
 class BrokerUnavailable(Exception):
@@ -29,9 +32,10 @@ class BrokerUnavailable(Exception):
 class Publisher:
     """Produces request messages to the configured topic; one per HTTP process."""
 
-    def __init__(self, config: KafkaConfig, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, config: KafkaConfig, loop: asyncio.AbstractEventLoop, on_failure: FailureCallback) -> None:
         self._config = config
         self._loop = loop
+        self._on_failure = on_failure
         timeout_ms = int(config.delivery_timeout * 1000)
         self._producer = Producer(
             {
@@ -41,32 +45,50 @@ class Publisher:
                 # client gets 503 quickly instead of waiting for its deadline.
                 "message.timeout.ms": timeout_ms,
                 "socket.connection.setup.timeout.ms": max(1000, timeout_ms),
-                # A millisecond of lingering batches the burst of one event-loop turn.
-                "linger.ms": 1,
+                "delivery.report.only.error": True,
+                "linger.ms": 2,
                 "acks": "1",
                 "queue.buffering.max.messages": 500_000,
             }
         )
+        self._batch: list[dict] = []
         self._running = True
         self._thread = threading.Thread(target=self._poll_forever, name="kafka-delivery", daemon=True)
         self._thread.start()
 
-    def publish(self, key: str, value: bytes, on_failure: FailureCallback) -> None:
-        """Queue ``value`` for the topic; ``on_failure(reason)`` runs on the loop if it is never delivered.
+    def publish(self, key: str, value: bytes) -> None:
+        """Queue ``value`` under ``key`` (a correlation id); the failure callback gets ``key`` if it is never delivered.
 
-        Raises :class:`BrokerUnavailable` at once when the local queue is full.
+        Messages queued in one event-loop turn go to librdkafka together at the end of the turn.
         """
+        if not self._batch:
+            self._loop.call_soon(self._flush)
+        self._batch.append({"key": key, "value": value})
 
-        def delivered(err: KafkaError | None, _msg) -> None:
-            if err is not None:
-                self._loop.call_soon_threadsafe(on_failure, f"Kafka did not accept the request: {err.str()}")
-
+    def _flush(self) -> None:
+        batch, self._batch = self._batch, []
         try:
-            self._producer.produce(self._config.topic, value, key.encode(), on_delivery=delivered)
+            queued = self._producer.produce_batch(self._config.topic, batch, on_delivery=self._delivered)
         except BufferError:
-            raise BrokerUnavailable("the Kafka send queue is full") from None
+            queued = 0
+            reason = "the Kafka send queue is full"
         except KafkaException as exc:
-            raise BrokerUnavailable(f"Kafka refused the request: {exc.args[0].str()}") from None
+            queued = 0
+            reason = f"Kafka refused the request: {exc.args[0].str()}"
+        else:
+            reason = "Kafka refused the request"
+        if queued == len(batch):
+            return
+        for message in batch:
+            if queued == 0 or "_error" in message:
+                self._on_failure(message["key"], str(message.get("_error", reason)))
+
+    def _delivered(self, err: KafkaError | None, msg) -> None:
+        # Runs on the delivery thread, for failed messages only.
+        if err is not None:
+            self._loop.call_soon_threadsafe(
+                self._on_failure, msg.key().decode(), f"Kafka did not accept the request: {err.str()}"
+            )
 
     def _poll_forever(self) -> None:
         while self._running:
@@ -74,6 +96,8 @@ class Publisher:
 
     def close(self, timeout: float = 5.0) -> int:
         """Send what is queued (waiting up to ``timeout`` seconds) and stop; returns messages left unsent."""
+        if self._batch:
+            self._flush()
         left = self._producer.flush(timeout)
         self._running = False
         self._thread.join(timeout=1.0)

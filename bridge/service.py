@@ -63,7 +63,7 @@ class InquiryBridge:
         future = waiter.register(cid)
         try:
             message = new_request(inquiry_id, cid, waiter.reply_to, time.time() + self.config.timeout)
-            self._publisher.publish(inquiry_id, message, lambda reason: waiter.fail(cid, BrokerUnavailable(reason)))
+            self._publisher.publish(cid, message)
             raw = await waiter.wait(cid, future, deadline)
         finally:
             waiter.forget(cid)
@@ -80,7 +80,11 @@ class InquiryBridge:
             if self._waiter is not None:
                 return
             waiter = WAITERS[self.config.wait](self.config.redis, self.ids.instance, self.config.poll_interval)
-            self._publisher = Publisher(self.config.kafka, asyncio.get_running_loop())
+            self._publisher = Publisher(
+                self.config.kafka,
+                asyncio.get_running_loop(),
+                lambda cid, reason: waiter.fail(cid, BrokerUnavailable(reason)),
+            )
             try:
                 await waiter.start()
             finally:
