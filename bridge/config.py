@@ -81,6 +81,11 @@ class BridgeConfig:
     max_in_flight: int = 20000
 
 
+def client_name(role: str) -> str:
+    """The name a process gives its Redis connections (``CLIENT LIST`` shows it): role and pid."""
+    return f"bridge-{role}-{os.getpid()}"
+
+
 def redact_url(url: str) -> str:
     """``url`` with any password replaced by ``***``, for logs."""
     scheme, sep, rest = url.partition("://")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from bridge.config import RedisConfig
+from bridge.config import RedisConfig, client_name
 from bridge.messages import InquiryRequest
 from bridge.throttled_log import ThrottledLog
 
@@ -39,7 +39,11 @@ class ReplyWriter:
         self._config = config
         self._ttl_ms = int(ttl * 1000)
         self._client = aioredis.Redis.from_url(
-            config.url, socket_connect_timeout=config.connect_timeout, socket_timeout=5.0, max_connections=2
+            config.url,
+            socket_connect_timeout=config.connect_timeout,
+            socket_timeout=5.0,
+            max_connections=2,
+            client_name=client_name("worker"),
         )
         self._queue: list[_Pending] = []
         self._ready = asyncio.Event()

@@ -21,7 +21,7 @@ import logging
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from bridge.config import RedisConfig
+from bridge.config import RedisConfig, client_name
 
 log = logging.getLogger("bridge.waiting")
 
@@ -53,6 +53,7 @@ class ReplyWaiter:
                 max_connections=self.command_connections,
                 timeout=config.connect_timeout,
                 socket_connect_timeout=config.connect_timeout,
+                client_name=client_name("http"),
                 socket_timeout=2.0,
             )
         )
@@ -165,7 +166,10 @@ class PubSubWaiter(ReplyWaiter):
         """Keep the subscription alive for the life of the process, reconnecting with backoff."""
         backoff = 0.05
         client = aioredis.Redis.from_url(
-            self._config.url, socket_connect_timeout=self._config.connect_timeout, socket_keepalive=True
+            self._config.url,
+            socket_connect_timeout=self._config.connect_timeout,
+            socket_keepalive=True,
+            client_name=client_name("http"),
         )
         try:
             while True:
