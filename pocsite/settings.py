@@ -64,9 +64,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"skip_deliberate": {"()": "bridge.log_filters.SkipDeliberateResponses"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "bridge": {"handlers": ["stderr"], "level": os.environ.get("BRIDGE_LOG_LEVEL", "INFO"), "propagate": False},
         "django": {"handlers": ["stderr"], "level": "WARNING"},
+        "django.request": {
+            "handlers": ["stderr"],
+            "level": "WARNING",
+            "filters": ["skip_deliberate"],
+            "propagate": False,
+        },
     },
 }
