@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 
 from bridge.config import BridgeConfig, KafkaConfig
-from bridge.messages import MalformedMessage, new_reply, parse_request
+from bridge.devstack import DevStackError, ensure_topic, topic_partitions
+from bridge.messages import InquiryRequest, MalformedMessage, new_reply, parse_request
 from bridge.offsets import OffsetTracker
 from bridge.reply_writer import ReplyWriter
 from bridge.throttled_log import ThrottledLog
@@ -29,6 +30,8 @@ from bridge.throttled_log import ThrottledLog
 log = logging.getLogger("bridge.worker")
 
 FETCH_BATCH = 500
+#: Least time between two looks at the topic when the group gives this worker no partition.
+TOPIC_CHECK_INTERVAL = 5.0
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,8 @@ class Worker:
         self._backlog: deque[Message] = deque()
         self._tasks: set[asyncio.Task[None]] = set()
         self._paused = False
+        # Set when the group assigns this worker no partition: the topic may be gone.
+        self._unassigned = asyncio.Event()
         self._complaints = ThrottledLog(log)
         self._expiries = ThrottledLog(log)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kafka-consumer")
@@ -111,8 +116,9 @@ class Worker:
         self._writer = ReplyWriter(self.config.redis, self.config.reply_ttl)
         writer_task = asyncio.create_task(self._writer.run(), name="reply-writer")
         self._consumer = Consumer(consumer_config(self.config.kafka), logger=logging.getLogger("bridge.kafka"))
-        self._consumer.subscribe([self.config.kafka.topic], on_assign=self._on_assign, on_revoke=self._on_revoke)
+        self._subscribe()
         stats_task = asyncio.create_task(self._report_stats(), name="worker-stats")
+        topic_task = asyncio.create_task(self._keep_topic(), name="topic-keeper")
         log.info(
             "consuming %s as group %s (%s, delay %.3f-%.3fs)",
             self.config.kafka.topic,
@@ -130,9 +136,9 @@ class Worker:
                 self._apply_backpressure()
             await self._drain()
         finally:
-            stats_task.cancel()
-            writer_task.cancel()
-            await asyncio.gather(stats_task, writer_task, return_exceptions=True)
+            for task in (stats_task, topic_task, writer_task):
+                task.cancel()
+            await asyncio.gather(stats_task, topic_task, writer_task, return_exceptions=True)
             await self._kafka(self._consumer.close)
             self._thread.shutdown(wait=True)
             log.info(
@@ -195,18 +201,27 @@ class Worker:
                 exc,
             )
             return
+        # Checked before the work and after it: a backlog of expired requests
+        # (say, after an outage) is skipped without doing their work.
+        if self._expired(request):
+            return
         delay = self._delay()
         if delay:
             await asyncio.sleep(delay)
-        if request.deadline < time.time():
-            # Its client has had its 504 already; replying would only cost time.
-            self.stats.expired += 1
-            self._expiries.warning("skipped a request whose deadline had passed (cid %s)", request.correlation_id)
-            return
+            if self._expired(request):
+                return
         if await self._writer.write(request, new_reply(request)):
             self.stats.replied += 1
         else:
             self.stats.expired += 1
+
+    def _expired(self, request: InquiryRequest) -> bool:
+        if request.deadline >= time.time():
+            return False
+        # Its client has had its 504 already; replying would only cost time.
+        self.stats.expired += 1
+        self._expiries.warning("skipped a request whose deadline had passed (cid %s)", request.correlation_id)
+        return True
 
     def _delay(self) -> float:
         low, high = self.options.min_delay, self.options.max_delay
@@ -245,12 +260,64 @@ class Worker:
     def _assigned(self, partitions: list[int]) -> None:
         self._paused = False
         log.info("assigned partitions %s of %s", sorted(partitions), self.config.kafka.topic)
+        if not partitions:
+            self._unassigned.set()
 
     def _revoked(self, partitions: list[int]) -> None:
         revoked = set(partitions)
         self._tracker.forget(partitions)
         self._backlog = deque(m for m in self._backlog if m.partition() not in revoked)
         log.info("revoked partitions %s", sorted(partitions))
+
+    def _subscribe(self) -> None:
+        # Runs on the consumer thread (or before the loop uses it).
+        self._consumer.subscribe([self.config.kafka.topic], on_assign=self._on_assign, on_revoke=self._on_revoke)
+
+    def _resubscribe(self) -> None:
+        # librdkafka does not rejoin the group when a subscribed topic it saw
+        # vanish comes back (measured with Tansu): leaving and subscribing
+        # again makes it fetch fresh metadata and rejoin with the partitions.
+        self._consumer.unsubscribe()
+        self._subscribe()
+
+    async def _keep_topic(self) -> None:
+        """Re-create the topic when the broker has lost it, then rejoin the group.
+
+        A Tansu broker with memory storage comes back from a restart with no
+        topics; the group then assigns this worker nothing.  The worker owns its
+        topic (``runconsumer`` creates it; the HTTP side never auto-creates it,
+        see ``bridge/publisher.py``), so it creates it again with the configured
+        partitions.  Looks at most once per :data:`TOPIC_CHECK_INTERVAL`, and only
+        after an empty assignment, which is also what a group with more members
+        than partitions gives some of them: then the topic exists and nothing happens.
+        """
+        while True:
+            await self._unassigned.wait()
+            self._unassigned.clear()
+            try:
+                if await asyncio.to_thread(self._restore_topic):
+                    await self._kafka(self._resubscribe)
+            except DevStackError as exc:
+                self._complaints.warning("cannot check topic %s: %s; will look again", self.config.kafka.topic, exc)
+                if not self._consumer.assignment():
+                    self._unassigned.set()
+            await asyncio.sleep(TOPIC_CHECK_INTERVAL)
+
+    def _restore_topic(self) -> bool:
+        """Create the topic if the broker does not know it; whether it was missing. Blocks: run it in a thread."""
+        kafka = self.config.kafka
+        known = topic_partitions(kafka.bootstrap_servers, kafka.topic, TOPIC_CHECK_INTERVAL, client_config=kafka.extra)
+        if known is not None:
+            return False
+        created = ensure_topic(
+            kafka.bootstrap_servers, kafka.topic, kafka.partitions, TOPIC_CHECK_INTERVAL, client_config=kafka.extra
+        )
+        log.warning(
+            "topic %s was missing from the broker; %s; rejoining the group",
+            kafka.topic,
+            f"created it with {kafka.partitions} partitions" if created else "another client has just created it",
+        )
+        return True
 
     async def _report_stats(self) -> None:
         last = 0
