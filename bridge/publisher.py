@@ -45,6 +45,10 @@ class Publisher:
                 # client gets 503 quickly instead of waiting for its deadline.
                 "message.timeout.ms": timeout_ms,
                 "socket.connection.setup.timeout.ms": max(1000, timeout_ms),
+                # The consumer owns the topic and its partition count (it re-creates
+                # it if the broker loses it); a broker that auto-creates topics must
+                # not make one here with its own defaults, nor for a mistyped name.
+                "allow.auto.create.topics": False,
                 "delivery.report.only.error": True,
                 "linger.ms": 2,
                 "acks": "1",

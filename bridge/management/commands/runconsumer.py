@@ -92,7 +92,11 @@ class Command(BaseCommand):
         )
         try:
             created = ensure_topic(
-                config.kafka.bootstrap_servers, config.kafka.topic, config.kafka.partitions, timeout=10
+                config.kafka.bootstrap_servers,
+                config.kafka.topic,
+                config.kafka.partitions,
+                timeout=10,
+                client_config=config.kafka.extra,
             )
         except DevStackError as exc:
             raise CommandError(f"cannot reach Kafka at {config.kafka.bootstrap_servers}: {exc}") from None
