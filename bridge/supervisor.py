@@ -31,12 +31,14 @@ class Supervisor:
         self.grace = grace
         self._children: dict[int, subprocess.Popen] = {}
         self._stopping = 0
+        self._socket: socket.socket | None = None
 
     def run(self) -> int:
         """Serve until signalled; return 0 if every child stopped cleanly."""
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         with socket.create_server((self.host, self.port), family=family, backlog=4096) as sock:
             sock.set_inheritable(True)
+            self._socket = sock
             signal.signal(signal.SIGTERM, self._on_signal)
             signal.signal(signal.SIGINT, self._on_signal)
             for slot in range(self.processes):
@@ -73,6 +75,11 @@ class Supervisor:
 
     def _on_signal(self, signum: int, _frame) -> None:
         self._stopping += 1
+        # The children close their copies of the listening socket when they
+        # stop; ours must go too, or new connections would queue in the kernel
+        # with nobody to accept them instead of being refused.
+        if self._socket is not None:
+            self._socket.close()
         # The first signal asks every child for a graceful stop; a second one makes them exit at once.
         self._signal_all(signal.SIGTERM)
 
