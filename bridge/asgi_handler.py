@@ -6,7 +6,9 @@ worker thread that costs about 1.2 ms of a 1.3 ms request (see
 ``../shared/FACTS.md``).  This project has no synchronous code on the request
 path — no database, no middleware, an async view — so the handler runs
 everything on the event loop.  It also hands each request the process's
-:class:`~bridge.service.InquiryBridge` through the ASGI scope.
+:class:`~bridge.service.InquiryBridge` through the ASGI scope, and answers 400
+to a ``Host`` not in ``ALLOWED_HOSTS``: with no middleware, nothing else on the
+request path calls ``request.get_host()``, so Django would not check it.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import io
 
+from django.conf import settings
 from django.core import signals
-from django.core.exceptions import RequestAborted
+from django.core.exceptions import DisallowedHost, RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.urls import set_script_prefix
 
@@ -32,8 +35,17 @@ class BridgeASGIHandler(ASGIHandler):
         self.active = 0
         #: Set by a graceful stop: requests still arriving on open connections get 503.
         self.draining = False
+        # Host headers already accepted: Django's get_host() costs about 6 µs,
+        # a set lookup almost nothing.  Bounded, since a wildcard pattern
+        # (".example.com", "*") accepts endless names.
+        self._good_hosts: set[str] = set()
 
     async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "websocket":
+            # No endpoint speaks WebSocket: closing before accepting makes
+            # daphne refuse the handshake with 403, where an error would be a 500.
+            await send({"type": "websocket.close"})
+            return
         if scope["type"] != "http":
             raise ValueError(f"this application serves HTTP only, not {scope['type']}")
         if self.draining:
@@ -59,6 +71,10 @@ class BridgeASGIHandler(ASGIHandler):
             await self.send_response(error_response, send)
             error_response.close()
             return
+        if not self._host_allowed(request):
+            body_file.close()
+            await _send_json(send, 400, _BAD_HOST)
+            return
         # As Django does: a client that hangs up cancels its view, so its
         # waiter is dropped at once instead of at the deadline.
         this = asyncio.current_task()
@@ -77,6 +93,19 @@ class BridgeASGIHandler(ASGIHandler):
             disconnect.cancel()
             body_file.close()
 
+    def _host_allowed(self, request) -> bool:
+        host = request.META.get("HTTP_HOST")
+        if host in self._good_hosts:
+            return True
+        try:
+            request.get_host()
+        except DisallowedHost:
+            return False
+        # With X-Forwarded-Host trusted, the Host header alone does not decide.
+        if host is not None and len(self._good_hosts) < MAX_GOOD_HOSTS and not settings.USE_X_FORWARDED_HOST:
+            self._good_hosts.add(host)
+        return True
+
     async def read_body(self, receive) -> io.BytesIO:
         """The request body, of which at most ``MAX_BODY`` bytes are kept: no endpoint reads one."""
         body = io.BytesIO()
@@ -93,23 +122,28 @@ class BridgeASGIHandler(ASGIHandler):
 
 
 MAX_BODY = 16 * 1024
+MAX_GOOD_HOSTS = 64
 _SHUTTING_DOWN = b'{"error": "the server is shutting down; retry shortly"}'
+_BAD_HOST = b'{"error": "the Host header names a host this server does not serve (see DJANGO_ALLOWED_HOSTS)"}'
 
 
 async def _refuse(send) -> None:
+    await _send_json(send, 503, _SHUTTING_DOWN, (b"retry-after", b"1"), (b"connection", b"close"))
+
+
+async def _send_json(send, status: int, body: bytes, *headers: tuple[bytes, bytes]) -> None:
     await send(
         {
             "type": "http.response.start",
-            "status": 503,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
-                (b"content-length", str(len(_SHUTTING_DOWN)).encode()),
-                (b"retry-after", b"1"),
-                (b"connection", b"close"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
             ],
         }
     )
-    await send({"type": "http.response.body", "body": _SHUTTING_DOWN})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _cancel_on_disconnect(receive, task: asyncio.Task) -> None:

@@ -20,4 +20,5 @@ from bridge.service import InquiryBridge  # noqa: E402
 bridge = InquiryBridge(settings.BRIDGE)
 handler = BridgeASGIHandler(bridge)
 
-application = ProtocolTypeRouter({"http": handler})
+# WebSocket goes to the handler too, which refuses the handshake (403) rather than erroring.
+application = ProtocolTypeRouter({"http": handler, "websocket": handler})

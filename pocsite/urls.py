@@ -7,7 +7,7 @@ from bridge import views
 urlpatterns = [
     # Any text after the slash reaches the view, so an empty or malformed id
     # gets a 400 that says why rather than a bare 404.
-    re_path(r"^inquiry/(?P<inquiry_id>.*)$", views.inquiry),
+    re_path(r"(?s)^inquiry/(?P<inquiry_id>.*)$", views.inquiry),
     path("health", views.health),
 ]
 
