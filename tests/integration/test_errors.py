@@ -130,8 +130,15 @@ def test_malformed_messages_are_skipped_and_the_worker_goes_on(topic, env_for, l
     consumer = launch.consumer(env)
     server = launch.daphne(env)
     producer = Producer({"bootstrap.servers": broker.bootstrap})
-    for junk in (b"not json", b"[]", b'{"ID": 5}', b'{"ID":"1","cid":"x","reply_to":"../etc","deadline":1e12}', b"\xff" * 70000):
-        producer.produce(topic, junk)
+    junk = (
+        b"not json",
+        b"[]",
+        b'{"ID": 5}',
+        b'{"ID":"1","cid":"x","reply_to":"../etc","deadline":1e12}',
+        b"\xff" * 70000,
+    )
+    for message in junk:
+        producer.produce(topic, message)
     producer.flush(10)
     consumer.wait_for("skipped a malformed message", timeout=30)
     reply = get(f"{server.base}/inquiry/after-junk")
