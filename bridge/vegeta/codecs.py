@@ -12,7 +12,7 @@ from contextlib import ExitStack
 from typing import BinaryIO, Protocol
 
 from bridge.vegeta import csvfmt, gob, jsonfmt
-from bridge.vegeta.gob import DecodeError, EncodeError
+from bridge.vegeta.errors import DecodeError, EncodeError
 from bridge.vegeta.result import Result
 
 __all__ = [

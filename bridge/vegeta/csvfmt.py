@@ -18,16 +18,9 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from bridge.vegeta.gob import (
-    INT64_MAX,
-    INT64_MIN,
-    UINT16_MAX,
-    UINT64_MAX,
-    DecodeError,
-    check_ranges,
-    go_bytes,
-    go_string,
-)
+from bridge.vegeta.errors import DecodeError
+from bridge.vegeta.gotypes import INT64_MAX, INT64_MIN, UINT16_MAX, UINT64_MAX, check_ranges, go_bytes, go_string
+from bridge.vegeta.output import LineEncoder
 from bridge.vegeta.result import Result
 
 COLUMNS = 12
@@ -102,36 +95,10 @@ def encode_line(result: Result) -> bytes:
     return go_bytes(",".join(fields) + "\n")
 
 
-class Encoder:
+class Encoder(LineEncoder):
     """Writes Results as ``vegeta.NewCSVEncoder`` does, one record each; output is buffered until ``flush``."""
 
-    _FLUSH_AT = 1 << 16
-
-    def __init__(self, out: BinaryIO) -> None:
-        self._out = out
-        self._pending: list[bytes] = []
-        self._size = 0
-
-    def encode(self, result: Result) -> None:
-        """Append ``result``; raises ``EncodeError`` for values vegeta's Go types cannot hold."""
-        line = encode_line(result)
-        self._pending.append(line)
-        self._size += len(line)
-        if self._size >= self._FLUSH_AT:
-            self._write()
-
-    def flush(self) -> None:
-        """Write what is buffered and flush ``out``."""
-        self._write()
-        flush = getattr(self._out, "flush", None)
-        if flush is not None:
-            flush()
-
-    def _write(self) -> None:
-        if self._pending:
-            self._out.write(b"".join(self._pending))
-            self._pending.clear()
-            self._size = 0
+    encode_line = staticmethod(encode_line)
 
 
 # --- Go's CSV reader -----------------------------------------------------------------------

@@ -9,51 +9,16 @@ Times are Unix nanoseconds; Go's zero ``time.Time`` is ``GO_ZERO_TIME``.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
+from bridge.vegeta.goduration import MAX_DURATION, MIN_DURATION, seconds, to_duration
+from bridge.vegeta.gomath import go_fdiv, wrap_int64
+from bridge.vegeta.gotime import GO_ZERO_TIME
 from bridge.vegeta.histogram import Histogram
 from bridge.vegeta.result import Result
 from bridge.vegeta.tdigest import TDigest
 
-SECOND = 1_000_000_000
-MIN_DURATION = -(1 << 63)
-MAX_DURATION = (1 << 63) - 1
-GO_ZERO_TIME = -62_135_596_800 * SECOND  # 0001-01-01T00:00:00Z in Unix nanoseconds
 _U64 = (1 << 64) - 1
-
-
-def wrap_int64(value: int) -> int:
-    """Reduce ``value`` to int64 the way Go's two's-complement arithmetic wraps."""
-    return ((value + (1 << 63)) & _U64) - (1 << 63)
-
-
-def go_quo(a: int, b: int) -> int:
-    """Go's integer division, which truncates toward zero."""
-    q = abs(a) // abs(b)
-    return -q if (a < 0) != (b < 0) else q
-
-
-def seconds(d: int) -> float:
-    """``time.Duration.Seconds``: whole and fractional seconds converted apart."""
-    sec = go_quo(d, SECOND)
-    return float(sec) + float(d - sec * SECOND) / 1e9
-
-
-def to_duration(x: float) -> int:
-    """``time.Duration(x)`` for a float64, with amd64's answer for NaN and overflow."""
-    if math.isnan(x) or not -9.223372036854775808e18 <= x < 9.223372036854775808e18:
-        return MIN_DURATION
-    return int(x)
-
-
-def go_fdiv(a: float, b: float) -> float:
-    """IEEE float64 division, which Go performs without raising on a zero divisor."""
-    if b != 0:
-        return a / b
-    if a == 0 or math.isnan(a):
-        return math.nan
-    return math.copysign(math.inf, a) * math.copysign(1.0, b)
 
 
 def _sub_times(t: int, u: int) -> int:

@@ -14,9 +14,11 @@ from typing import BinaryIO
 
 import pytest
 
-from bridge.vegeta import codecs, csvfmt, gob, jsonfmt
+from bridge.vegeta import codecs, csvfmt, gob, gotime, jsonfmt
 from bridge.vegeta.codecs import FORMATS, DecodeError, EncodeError, UnknownFormat
-from bridge.vegeta.gob import GO_ZERO_TIME, LEGACY_FIELDS, RESULT_FIELDS, go_string
+from bridge.vegeta.gobschema import LEGACY_FIELDS, RESULT_FIELDS
+from bridge.vegeta.gotime import GO_ZERO_TIME
+from bridge.vegeta.gotypes import go_string
 from bridge.vegeta.result import Result
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "vegeta"
@@ -218,19 +220,19 @@ def test_json_line_matches_vegeta_field_for_field() -> None:
     ],
 )
 def test_json_timestamps_are_rfc3339_with_trimmed_nanoseconds(unix_ns: int, text: str) -> None:
-    assert jsonfmt.format_time(unix_ns) == text
-    assert jsonfmt.parse_time(text) == unix_ns
+    assert gotime.format_time(unix_ns) == text
+    assert gotime.parse_time(text) == unix_ns
 
 
 def test_json_timestamps_with_a_zone_offset_decode_to_the_same_instant() -> None:
-    assert jsonfmt.parse_time("2024-01-01T02:30:00.25+02:30") == 1_704_067_200_250_000_000
-    assert jsonfmt.parse_time("2023-12-31T23:00:00-01:00") == 1_704_067_200_000_000_000
+    assert gotime.parse_time("2024-01-01T02:30:00.25+02:30") == 1_704_067_200_250_000_000
+    assert gotime.parse_time("2023-12-31T23:00:00-01:00") == 1_704_067_200_000_000_000
 
 
 @pytest.mark.parametrize("text", ["2024-02-30T00:00:00Z", "2024-01-01 00:00:00Z", "2024-01-01T24:00:00Z", "yesterday"])
 def test_json_rejects_timestamps_go_rejects(text: str) -> None:
     with pytest.raises(DecodeError):
-        jsonfmt.parse_time(text)
+        gotime.parse_time(text)
 
 
 def test_json_cannot_write_years_past_9999() -> None:

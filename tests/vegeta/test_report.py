@@ -10,19 +10,17 @@ import pytest
 
 from bridge.vegeta import gob
 from bridge.vegeta.codecs import FORMATS, decode
+from bridge.vegeta.errors import ReportError
+from bridge.vegeta.goduration import MAX_DURATION, MIN_DURATION, format_duration, go_round
+from bridge.vegeta.gojson import json_float
+from bridge.vegeta.gomath import go_asin, go_sin
+from bridge.vegeta.gosort import go_sort_centroids
 from bridge.vegeta.histogram import BucketsError, Histogram, parse_buckets, parse_duration
-from bridge.vegeta.metrics import GO_ZERO_TIME, MAX_DURATION, MIN_DURATION, Metrics
-from bridge.vegeta.report import (
-    ReportError,
-    _json_float,
-    _tabwrite,
-    format_duration,
-    go_round,
-    render,
-    round_duration,
-)
+from bridge.vegeta.metrics import GO_ZERO_TIME, Metrics
+from bridge.vegeta.report import render, round_duration
 from bridge.vegeta.result import Result
-from bridge.vegeta.tdigest import TDigest, go_asin, go_sin, go_sort_centroids
+from bridge.vegeta.tabwriter import tabwrite
+from bridge.vegeta.tdigest import TDigest
 
 REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "vegeta"
 HIST_KINDS = {
@@ -276,12 +274,12 @@ def test_json_times_keep_nanoseconds_and_trim_zeros() -> None:
     ],
 )
 def test_json_floats_like_go(value: float, encoded: str) -> None:
-    assert _json_float(value) == encoded
+    assert json_float(value) == encoded
 
 
 def test_json_refuses_infinity_like_go() -> None:
     with pytest.raises(ReportError, match=r"json: unsupported value: \+Inf"):
-        _json_float(math.inf)
+        json_float(math.inf)
 
 
 # --- durations --------------------------------------------------------------------
@@ -385,15 +383,15 @@ def test_histogram_puts_unmatched_latencies_last() -> None:
 
 def test_tabwriter_columns_end_where_a_line_lacks_the_cell() -> None:
     text = "aaaa\tbbb\td\naa\tb\tdd\na\t\naa\tcccc\teee\n"
-    assert _tabwrite(text) == "aaaa  bbb  d\naa    b    dd\na     \naa    cccc  eee\n"
+    assert tabwrite(text) == "aaaa  bbb  d\naa    b    dd\na     \naa    cccc  eee\n"
 
 
 def test_tabwriter_one_cell_line_restarts_columns() -> None:
-    assert _tabwrite("a\tb\nplain\nlonger\tc\n") == "a  b\nplain\nlonger  c\n"
+    assert tabwrite("a\tb\nplain\nlonger\tc\n") == "a  b\nplain\nlonger  c\n"
 
 
 def test_tabwriter_strips_escapes_and_keeps_their_tabs() -> None:
-    assert _tabwrite("\udcffx\ty\udcff\tz\nab\tc\n") == "x\ty  z\nab   c\n"
+    assert tabwrite("\udcffx\ty\udcff\tz\nab\tc\n") == "x\ty  z\nab   c\n"
 
 
 # --- t-digest -------------------------------------------------------------------------
