@@ -8,12 +8,11 @@ value; values Go refuses (NaN, infinities, years outside 0..9999) raise
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
 from decimal import Decimal
 
-from bridge.vegeta.errors import ReportError
-from bridge.vegeta.goduration import SECOND
+from bridge.vegeta.errors import EncodeError, ReportError
 from bridge.vegeta.gofmt import fmt_fixed
+from bridge.vegeta.gotime import format_time
 
 
 def json_float(x: float) -> str:
@@ -64,11 +63,8 @@ def json_string(s: str) -> str:
 
 
 def json_time(ns: int) -> str:
-    """A Unix-nanosecond time as Go's ``time.Time.MarshalJSON`` in UTC."""
-    secs, nanos = divmod(ns, SECOND)
+    """A Unix-nanosecond time as Go's ``time.Time.MarshalJSON`` in UTC, quoted; :class:`ReportError` past year 9999."""
     try:
-        t = datetime(1970, 1, 1) + timedelta(seconds=secs)
-    except OverflowError as exc:
-        raise ReportError("Time.MarshalJSON: year outside of range [0,9999]") from exc
-    frac = "." + f"{nanos:09d}".rstrip("0") if nanos else ""
-    return f'"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}{frac}Z"'
+        return f'"{format_time(ns)}"'
+    except EncodeError as exc:
+        raise ReportError(str(exc)) from None
