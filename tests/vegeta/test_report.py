@@ -22,7 +22,7 @@ from bridge.vegeta.result import Result
 from bridge.vegeta.tabwriter import tabwrite
 from bridge.vegeta.tdigest import TDigest
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "vegeta"
+REFERENCE = Path(__file__).resolve().parents[1] / "data" / "vegeta"
 HIST_KINDS = {
     "small": "hist[0,2ms,4ms,1s]",
     "varied": "hist[0,1ms,5ms,50ms,200ms,1s,5s]",
