@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import os
@@ -13,18 +12,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from bridge.devstack import DevStackError, ensure_topic
-from bridge.durations import parse_duration
+from bridge.durations import duration_argument as duration
 from bridge.worker import Worker, WorkerOptions
 
 log = logging.getLogger("bridge.worker")
-
-
-def duration(text: str) -> float:
-    """argparse type for Go-style durations."""
-    try:
-        return parse_duration(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 class Command(BaseCommand):

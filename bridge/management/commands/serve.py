@@ -8,18 +8,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from bridge.durations import parse_duration
+from bridge.durations import duration_argument as duration
 from bridge.http_server import serve
 from bridge.supervisor import Supervisor, child_command
 
 MANAGE_PY = Path(__file__).resolve().parents[3] / "manage.py"
-
-
-def duration(text: str) -> float:
-    try:
-        return parse_duration(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 class Command(BaseCommand):
