@@ -101,6 +101,8 @@ class Worker:
         self._backlog: deque[Message] = deque()
         self._tasks: set[asyncio.Task[None]] = set()
         self._paused = False
+        # Offsets safe to store, by partition; handed to the consumer thread at each poll.
+        self._to_store: dict[int, int] = {}
         # Set when the group assigns this worker no partition: the topic may be gone.
         self._unassigned = asyncio.Event()
         self._complaints = ThrottledLog(log)
@@ -129,12 +131,12 @@ class Worker:
         )
         try:
             while not stop.is_set():
-                messages = await self._kafka(_fetch, self._consumer)
+                messages = await self._kafka(self._poll, self._take_offsets(), self._backpressure())
                 for message in messages:
                     self._accept(message)
                 self._dispatch()
-                self._apply_backpressure()
             await self._drain()
+            await self._kafka(self._store, self._take_offsets())
         finally:
             for task in (stats_task, topic_task, writer_task):
                 task.cancel()
@@ -170,17 +172,50 @@ class Worker:
         self._tasks.discard(task)
         self._dispatch()
 
-    def _apply_backpressure(self) -> None:
-        # Keep calling consume() (the group needs it) but stop fetching while
-        # the backlog is long, so memory stays bounded at any load.
+    def _backpressure(self) -> bool | None:
+        """True to pause fetching, False to resume, None to leave it: decided on the loop, applied by ``_poll``.
+
+        consume() keeps being called (the group needs it) but fetching stops
+        while the backlog is long, so memory stays bounded at any load.
+        """
         limit = max(FETCH_BATCH, self.options.concurrency)
-        assignment = self._consumer.assignment()
-        if not self._paused and len(self._backlog) >= limit and assignment:
-            self._consumer.pause(assignment)
+        if not self._paused and len(self._backlog) >= limit:
             self._paused = True
-        elif self._paused and len(self._backlog) < limit // 2:
-            self._consumer.resume(assignment)
+            return True
+        if self._paused and len(self._backlog) < limit // 2:
             self._paused = False
+            return False
+        return None
+
+    def _poll(self, offsets: list[TopicPartition], pause: bool | None) -> list[Message]:
+        # On the consumer thread, like every other librdkafka call of the worker:
+        # called from the loop while poll() runs here, store_offsets() and
+        # assignment() wait on librdkafka's locks and stall the whole loop.
+        self._store(offsets)
+        if pause is not None:
+            assignment = self._consumer.assignment()
+            if assignment:
+                (self._consumer.pause if pause else self._consumer.resume)(assignment)
+        return _fetch(self._consumer)
+
+    def _store(self, offsets: list[TopicPartition]) -> None:
+        if not offsets:
+            return
+        try:
+            self._consumer.store_offsets(offsets=offsets)
+        except KafkaException:
+            # A partition was revoked meanwhile: store the others one by one; its new owner reads it again.
+            for offset in offsets:
+                try:
+                    self._consumer.store_offsets(offsets=[offset])
+                except KafkaException as exc:
+                    log.debug("offset %d of partition %d not stored: %s", offset.offset, offset.partition, exc)
+
+    def _take_offsets(self) -> list[TopicPartition]:
+        topic = self.config.kafka.topic
+        offsets = [TopicPartition(topic, partition, offset) for partition, offset in self._to_store.items()]
+        self._to_store.clear()
+        return offsets
 
     async def _handle(self, message: Message) -> None:
         try:
@@ -229,13 +264,9 @@ class Worker:
 
     def _finish(self, message: Message) -> None:
         offset = self._tracker.finish(message.partition(), message.offset())
-        if offset is None:
-            return
-        try:
-            self._consumer.store_offsets(offsets=[TopicPartition(message.topic(), message.partition(), offset)])
-        except KafkaException as exc:
-            # The partition was revoked meanwhile: its new owner reads the message again.
-            log.debug("offset %d of partition %d not stored: %s", offset, message.partition(), exc)
+        if offset is not None:
+            # Stored by the consumer thread before its next poll (see _poll).
+            self._to_store[message.partition()] = offset
 
     async def _drain(self) -> None:
         log.info("stopping: %d messages in flight, %d not started", len(self._tasks), len(self._backlog))
@@ -266,6 +297,8 @@ class Worker:
     def _revoked(self, partitions: list[int]) -> None:
         revoked = set(partitions)
         self._tracker.forget(partitions)
+        for partition in revoked:
+            self._to_store.pop(partition, None)
         self._backlog = deque(m for m in self._backlog if m.partition() not in revoked)
         log.info("revoked partitions %s", sorted(partitions))
 
@@ -299,7 +332,7 @@ class Worker:
                     await self._kafka(self._resubscribe)
             except DevStackError as exc:
                 self._complaints.warning("cannot check topic %s: %s; will look again", self.config.kafka.topic, exc)
-                if not self._consumer.assignment():
+                if not await self._kafka(self._consumer.assignment):
                     self._unassigned.set()
             await asyncio.sleep(TOPIC_CHECK_INTERVAL)
 
