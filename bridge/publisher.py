@@ -50,7 +50,7 @@ class Publisher:
                 # not make one here with its own defaults, nor for a mistyped name.
                 "allow.auto.create.topics": False,
                 "delivery.report.only.error": True,
-                "linger.ms": 2,
+                "linger.ms": config.linger_ms,
                 "acks": "1",
                 "queue.buffering.max.messages": 500_000,
             }
