@@ -42,7 +42,9 @@ class Command(BaseCommand):
         if options["processes"] == 1:
             host = options["host"].replace(":", r"\:")
             self.stdout.write(f"Serving http://{options['host']}:{options['port']} (Ctrl+C stops)")
-            self._serve(f"tcp:port={options['port']}:interface={host}", options["grace"])
+            # Twisted's default listen backlog is 50: past it the kernel drops
+            # connections, and each waits a second for a SYN retransmit.
+            self._serve(f"tcp:port={options['port']}:interface={host}:backlog=4096", options["grace"])
             return
         command = child_command([sys.executable, str(MANAGE_PY), "serve", "--grace", f"{options['grace']}s"])
         supervisor = Supervisor(options["host"], options["port"], options["processes"], command, options["grace"])
